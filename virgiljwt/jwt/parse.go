@@ -1,15 +1,13 @@
 package jwt
 
 import (
-	"crypto/ed25519"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"strings"
-	"time"
 )
 
-// Token is a parsed Virgil JWT.
+// Token is a parsed Virgil JWT. Nothing in it is trustworthy until
+// [Token.Verify] or [Verifier.Verify] has returned without error.
 type Token struct {
 	Header Header
 	Claims Claims
@@ -21,68 +19,124 @@ type Token struct {
 	signingInput string
 }
 
+// segmentEncoding decodes token segments. Strict rejects encodings with
+// nonzero trailing bits, so each byte string has exactly one text form.
+var segmentEncoding = base64.RawURLEncoding.Strict()
+
 // Parse decodes a Virgil JWT without checking its signature or times. Use
-// [Token.Verify] before trusting anything in it.
+// [Token.Verify] or [Verifier] before trusting anything in it.
+//
+// Parse is strict where a lax reading could differ from Virgil's SDKs:
+// the header and body must be JSON objects without duplicate names, the
+// claims iss, sub, iat and exp must be present with the right JSON types
+// (iat and exp integers), names that differ from a claim or header name
+// only in case are rejected, and iss and sub must start with "virgil-" and
+// "identity-". Errors wrap [ErrMalformed].
 func Parse(s string) (*Token, error) {
 	parts := strings.Split(s, ".")
 	if len(parts) != 3 {
-		return nil, fmt.Errorf("%w: %d parts, expected 3", ErrMalformed, len(parts))
+		return nil, fmt.Errorf("%w: %d parts, expected 3 separated by dots", ErrMalformed, len(parts))
 	}
-	tok := &Token{raw: s, signingInput: parts[0] + "." + parts[1]}
-	if err := decodePart(parts[0], &tok.Header); err != nil {
+	tok := &Token{raw: s, signingInput: s[:len(parts[0])+1+len(parts[1])]}
+
+	headerJSON, err := decodeSegment(parts[0])
+	if err != nil {
 		return nil, fmt.Errorf("%w: header: %v", ErrMalformed, err)
 	}
-	if err := decodePart(parts[1], &tok.Claims); err != nil {
+	if tok.Header, err = parseHeader(headerJSON); err != nil {
+		return nil, fmt.Errorf("%w: header: %w", ErrMalformed, err)
+	}
+
+	claimsJSON, err := decodeSegment(parts[1])
+	if err != nil {
 		return nil, fmt.Errorf("%w: body: %v", ErrMalformed, err)
 	}
-	signature, err := base64.RawURLEncoding.DecodeString(parts[2])
-	if err != nil {
+	if tok.Claims, err = parseClaims(claimsJSON); err != nil {
+		return nil, fmt.Errorf("%w: body: %w", ErrMalformed, err)
+	}
+
+	if tok.Signature, err = decodeBase64URL(parts[2]); err != nil {
 		return nil, fmt.Errorf("%w: signature: %v", ErrMalformed, err)
 	}
-	tok.Signature = signature
 	return tok, nil
 }
 
-func decodePart(part string, v any) error {
-	raw, err := base64.RawURLEncoding.DecodeString(part)
+// decodeBase64URL decodes base64url without padding. Unlike the encoding
+// package it also rejects line breaks, so a token has a single text form.
+func decodeBase64URL(segment string) ([]byte, error) {
+	if strings.ContainsAny(segment, "\r\n") {
+		return nil, fmt.Errorf("line break in base64url")
+	}
+	return segmentEncoding.DecodeString(segment)
+}
+
+// decodeSegment decodes a header or body segment to JSON text in UTF-8.
+func decodeSegment(segment string) ([]byte, error) {
+	raw, err := decodeBase64URL(segment)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return json.Unmarshal(raw, v)
+	return jsonText(raw), nil
 }
 
-// Verify checks the header fields and the signature against the App public
-// key and App Key ID. It does not check expiry: see [Token.Expired].
-func (t *Token) Verify(appPublicKey ed25519.PublicKey, appKeyID string) error {
-	h := t.Header
-	if h.Algorithm != Algorithm || h.Type != Type || h.ContentType != ContentType {
-		return fmt.Errorf("%w: alg %q, typ %q, cty %q", ErrHeader, h.Algorithm, h.Type, h.ContentType)
+// parseHeader decodes the header fields. Their values are checked by
+// [Token.Verify], which reports them as [ErrHeader].
+func parseHeader(text []byte) (Header, error) {
+	fields, err := decodeObject(text, "alg", "kid", "typ", "cty")
+	if err != nil {
+		return Header{}, err
 	}
-	if h.KeyID != appKeyID {
-		return fmt.Errorf("%w: kid %q, expected %q", ErrHeader, h.KeyID, appKeyID)
+
+	var h Header
+	targets := []struct {
+		name  string
+		value *string
+	}{
+		{"alg", &h.Algorithm},
+		{"kid", &h.KeyID},
+		{"typ", &h.Type},
+		{"cty", &h.ContentType},
 	}
-	if !verifySignature(appPublicKey, t.signingInput, t.Signature) {
-		return ErrSignature
+	for _, target := range targets {
+		if *target.value, err = requiredString(fields, target.name); err != nil {
+			return Header{}, err
+		}
 	}
-	return nil
+	return h, nil
 }
 
-// Expired reports whether the token's exp time is before now.
-func (t *Token) Expired(now time.Time) bool {
-	return t.Claims.ExpiresAt < now.Unix()
-}
+// parseClaims decodes and checks the claims of a token body.
+func parseClaims(text []byte) (Claims, error) {
+	fields, err := decodeObject(text, "iss", "sub", "iat", "exp", "ada")
+	if err != nil {
+		return Claims{}, err
+	}
 
-// Identity returns the identity in the sub claim, without its prefix.
-func (t *Token) Identity() string {
-	return strings.TrimPrefix(t.Claims.Subject, SubjectPrefix)
-}
-
-// AppID returns the App ID in the iss claim, without its prefix.
-func (t *Token) AppID() string {
-	return strings.TrimPrefix(t.Claims.Issuer, IssuerPrefix)
-}
-
-// String returns the token as it was parsed.
-func (t *Token) String() string {
-	return t.raw
+	var c Claims
+	if c.Issuer, err = requiredString(fields, "iss"); err != nil {
+		return Claims{}, err
+	}
+	if !strings.HasPrefix(c.Issuer, IssuerPrefix) {
+		return Claims{}, fmt.Errorf("iss claim does not start with %q", IssuerPrefix)
+	}
+	if c.Subject, err = requiredString(fields, "sub"); err != nil {
+		return Claims{}, err
+	}
+	identity, found := strings.CutPrefix(c.Subject, SubjectPrefix)
+	if !found {
+		return Claims{}, fmt.Errorf("sub claim does not start with %q", SubjectPrefix)
+	}
+	if err := checkIdentity(identity); err != nil {
+		return Claims{}, fmt.Errorf("sub claim: %w", err)
+	}
+	if c.IssuedAt, err = requiredInt(fields, "iat"); err != nil {
+		return Claims{}, err
+	}
+	if c.ExpiresAt, err = requiredInt(fields, "exp"); err != nil {
+		return Claims{}, err
+	}
+	if c.AdditionalData, err = optionalObject(fields, "ada"); err != nil {
+		return Claims{}, err
+	}
+	return c, nil
 }
