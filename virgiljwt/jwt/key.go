@@ -207,7 +207,7 @@ func describeDER(der []byte) string {
 	}
 	var raw asn1.RawValue
 	if rest, err := asn1.Unmarshal(der, &raw); err != nil || len(rest) > 0 {
-		return "got invalid DER"
+		return "got invalid or truncated DER"
 	}
 	return "got an unrecognized DER structure"
 }
@@ -240,4 +240,3 @@ func curveName(curve ecdh.Curve) string {
 	}
 	return "ECDH"
 }
-

@@ -1,10 +1,8 @@
 package jwt
 
 import (
-	"bytes"
 	"crypto/ed25519"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -21,8 +19,7 @@ const (
 	SubjectPrefix = "identity-"
 )
 
-// Header is the JOSE header of a Virgil JWT. The field order matches the
-// one Virgil's JavaScript SDK writes.
+// Header is the JOSE header of a Virgil JWT.
 type Header struct {
 	Algorithm   string `json:"alg"`
 	KeyID       string `json:"kid"`
@@ -30,7 +27,9 @@ type Header struct {
 	ContentType string `json:"cty"`
 }
 
-// Claims is the body of a Virgil JWT.
+// Claims is the body of a Virgil JWT. IssuedAt and ExpiresAt are Unix
+// times in seconds. AdditionalData holds the ada claim as encoding/json
+// decodes it, so values other than strings are possible in parsed tokens.
 type Claims struct {
 	Issuer         string         `json:"iss"`
 	Subject        string         `json:"sub"`
@@ -52,7 +51,7 @@ type Signer struct {
 	AppKey ed25519.PrivateKey
 
 	// TTL is how long a token stays valid after it is minted. It is
-	// counted in whole seconds, and must be at least one second.
+	// truncated to whole seconds and must be at least one second.
 	TTL time.Duration
 
 	// Now returns the current time. Nil means time.Now.
@@ -60,67 +59,82 @@ type Signer struct {
 }
 
 // Mint returns a token for identity, valid from now for s.TTL, with the
-// given additional data (nil or empty for none).
+// given additional data (nil or empty for none). The iat claim is the
+// current time truncated to whole seconds and exp is iat plus s.TTL.
 //
 // Identity must be valid UTF-8 and must not be empty or whitespace only;
-// otherwise Mint returns an error wrapping [ErrIdentity].
+// otherwise Mint returns an error wrapping [ErrIdentity]. Additional data
+// names must be non-empty and names and values valid UTF-8; otherwise the
+// error wraps [ErrAdditionalData]. Every other identity and value, control
+// characters and NUL included, reads back unchanged from the token.
 func (s *Signer) Mint(identity string, additionalData map[string]string) (string, error) {
+	if err := s.check(); err != nil {
+		return "", fmt.Errorf("minting token: %w", err)
+	}
 	if err := checkIdentity(identity); err != nil {
-		return "", err
+		return "", fmt.Errorf("minting token: %w", err)
 	}
-	if len(s.AppKey) != ed25519.PrivateKeySize {
-		return "", fmt.Errorf("minting token: %w: App Key is not an Ed25519 private key", ErrKey)
-	}
-	lifetime := int64(s.TTL / time.Second)
-	if lifetime < 1 {
-		return "", fmt.Errorf("minting token: lifetime %v is shorter than one second", s.TTL)
-	}
-
-	claims := Claims{
-		Issuer:   IssuerPrefix + s.AppID,
-		Subject:  SubjectPrefix + identity,
-		IssuedAt: s.now().Unix(),
-	}
-	claims.ExpiresAt = claims.IssuedAt + lifetime
-	if len(additionalData) > 0 {
-		claims.AdditionalData = make(map[string]any, len(additionalData))
-		for name, value := range additionalData {
-			if name == "" || !utf8.ValidString(name) || !utf8.ValidString(value) {
-				return "", fmt.Errorf("minting token: %w: names must be non-empty and names and values valid UTF-8", ErrAdditionalData)
-			}
-			claims.AdditionalData[name] = value
+	for name, value := range additionalData {
+		if name == "" {
+			return "", fmt.Errorf("minting token: %w: empty name", ErrAdditionalData)
+		}
+		if !utf8.ValidString(name) || !utf8.ValidString(value) {
+			return "", fmt.Errorf("minting token: %w: name or value is not valid UTF-8", ErrAdditionalData)
 		}
 	}
-	header := Header{
-		Algorithm:   Algorithm,
-		KeyID:       s.AppKeyID,
-		Type:        Type,
-		ContentType: ContentType,
-	}
-	if !utf8.ValidString(s.AppID) || !utf8.ValidString(s.AppKeyID) {
-		return "", errors.New("minting token: App ID and App Key ID must be valid UTF-8")
-	}
 
-	headerJSON, err := marshalASCII(header)
-	if err != nil {
-		return "", fmt.Errorf("encoding token header: %v", err)
-	}
-	claimsJSON, err := marshalASCII(claims)
-	if err != nil {
-		return "", fmt.Errorf("encoding token body: %v", err)
-	}
+	issuedAt := s.now().Unix()
+	expiresAt := issuedAt + int64(s.TTL/time.Second)
 
-	var b strings.Builder
+	// The JSON is built in scratch and base64url-encoded into token.
+	scratch := make([]byte, 0, 256+2*len(identity))
+	header := appendHeader(scratch, s.AppKeyID)
 	encoding := base64.RawURLEncoding
-	sigLen := encoding.EncodedLen(len(signaturePrefix) + ed25519.SignatureSize)
-	b.Grow(encoding.EncodedLen(len(headerJSON)) + encoding.EncodedLen(len(claimsJSON)) + sigLen + 2)
-	b.WriteString(encoding.EncodeToString(headerJSON))
-	b.WriteByte('.')
-	b.WriteString(encoding.EncodeToString(claimsJSON))
-	signature := sign(s.AppKey, b.String())
-	b.WriteByte('.')
-	b.WriteString(encoding.EncodeToString(signature))
-	return b.String(), nil
+	token := make([]byte, 0, 2*len(header)+3*len(identity)+300)
+	token = encoding.AppendEncode(token, header)
+	token = append(token, '.')
+
+	body := appendClaims(header[:0], s.AppID, identity, issuedAt, expiresAt, additionalData)
+	token = encoding.AppendEncode(token, body)
+
+	signature := sign(s.AppKey, token)
+	token = append(token, '.')
+	token = encoding.AppendEncode(token, signature)
+	return string(token), nil
+}
+
+// Validate reports whether the Signer can mint tokens: App ID and App Key
+// ID set and valid UTF-8, an Ed25519 App Key whose public half matches its
+// seed, and a TTL of at least one second. Mint repeats all but the last,
+// slower check on every call.
+func (s *Signer) Validate() error {
+	if err := s.check(); err != nil {
+		return err
+	}
+	if !ed25519.NewKeyFromSeed(s.AppKey.Seed()).Equal(s.AppKey) {
+		return fmt.Errorf("%w: App Key is corrupt: its public half does not match its seed", ErrKey)
+	}
+	return nil
+}
+
+// check returns the first problem that would make Mint fail or mint an
+// unusable token.
+func (s *Signer) check() error {
+	switch {
+	case s.AppID == "":
+		return errors.New("App ID is empty")
+	case !utf8.ValidString(s.AppID):
+		return errors.New("App ID is not valid UTF-8")
+	case s.AppKeyID == "":
+		return errors.New("App Key ID is empty")
+	case !utf8.ValidString(s.AppKeyID):
+		return errors.New("App Key ID is not valid UTF-8")
+	case len(s.AppKey) != ed25519.PrivateKeySize:
+		return fmt.Errorf("%w: App Key has %d bytes, expected an Ed25519 private key of %d", ErrKey, len(s.AppKey), ed25519.PrivateKeySize)
+	case s.TTL < time.Second:
+		return fmt.Errorf("TTL %v is shorter than one second", s.TTL)
+	}
+	return nil
 }
 
 func (s *Signer) now() time.Time {
@@ -130,9 +144,9 @@ func (s *Signer) now() time.Time {
 	return time.Now()
 }
 
-// checkIdentity rejects the identities that no Virgil SDK mints for, and
-// invalid UTF-8, which a JSON encoder would silently replace with U+FFFD
-// and so sign a token for a different identity.
+// checkIdentity rejects the identities that Virgil's SDKs refuse to mint
+// for, and invalid UTF-8, which a JSON encoder would silently replace with
+// U+FFFD and so sign a token for a different identity.
 func checkIdentity(identity string) error {
 	if strings.TrimSpace(identity) == "" {
 		return fmt.Errorf("%w: identity is empty or whitespace only", ErrIdentity)
@@ -141,43 +155,4 @@ func checkIdentity(identity string) error {
 		return fmt.Errorf("%w: identity is not valid UTF-8", ErrIdentity)
 	}
 	return nil
-}
-
-// marshalASCII encodes v as JSON with every non-ASCII character escaped as
-// \uXXXX. Virgil's JavaScript SDK decodes the token body as Latin-1, not
-// UTF-8, so raw UTF-8 bytes would read back as different characters there;
-// escaped text reads back the same in every JSON decoder.
-func marshalASCII(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	raw := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
-
-	ascii := true
-	for _, c := range raw {
-		if c >= utf8.RuneSelf {
-			ascii = false
-			break
-		}
-	}
-	if ascii {
-		return raw, nil
-	}
-
-	out := make([]byte, 0, len(raw)+len(raw)/2)
-	for _, r := range string(raw) {
-		switch {
-		case r < utf8.RuneSelf:
-			out = append(out, byte(r))
-		case r > 0xFFFF:
-			r -= 0x10000
-			out = fmt.Appendf(out, `\u%04x\u%04x`, 0xD800+(r>>10), 0xDC00+(r&0x3FF))
-		default:
-			out = fmt.Appendf(out, `\u%04x`, r)
-		}
-	}
-	return out, nil
 }

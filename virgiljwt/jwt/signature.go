@@ -25,8 +25,8 @@ var signaturePrefix = []byte{
 
 // sign returns the DER-wrapped Ed25519 signature of the SHA-512 digest of
 // signingInput.
-func sign(key ed25519.PrivateKey, signingInput string) []byte {
-	digest := sha512.Sum512([]byte(signingInput))
+func sign(key ed25519.PrivateKey, signingInput []byte) []byte {
+	digest := sha512.Sum512(signingInput)
 	out := make([]byte, 0, len(signaturePrefix)+ed25519.SignatureSize)
 	out = append(out, signaturePrefix...)
 	return append(out, ed25519.Sign(key, digest[:])...)
