@@ -95,7 +95,7 @@ func checkNames(text []byte) error {
 		if top != nil && top.names != nil && top.wantName {
 			if name, ok := token.(string); ok {
 				if top.names[name] {
-					return fmt.Errorf("duplicate name %q", name)
+					return fmt.Errorf("duplicate name %s", quoteShort(name))
 				}
 				top.names[name] = true
 				top.wantName = false
