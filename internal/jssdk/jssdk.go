@@ -8,6 +8,7 @@ package jssdk
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"testing"
+	"time"
 )
 
 // VerifyRequest asks the SDK to parse Token and check it with JwtVerifier.
@@ -125,6 +127,10 @@ func Mint(t testing.TB, requests ...MintRequest) []MintResult {
 	return results
 }
 
+// runTimeout bounds one Node.js process. A batch normally takes under a
+// second, so reaching it means the process hung.
+const runTimeout = 2 * time.Minute
+
 func run(t testing.TB, ops []any, results any) {
 	t.Helper()
 	Require(t)
@@ -132,12 +138,17 @@ func run(t testing.TB, ops []any, results any) {
 	if err != nil {
 		t.Fatalf("encoding SDK requests: %v", err)
 	}
-	cmd := exec.Command("node", filepath.Join(Dir(), "sdk.js"))
+	ctx, cancel := context.WithTimeout(context.Background(), runTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "node", filepath.Join(Dir(), "sdk.js"))
 	cmd.Dir = Dir()
 	cmd.Stdin = bytes.NewReader(input)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	output, err := cmd.Output()
+	if ctx.Err() != nil {
+		t.Fatalf("running Virgil JavaScript SDK: timed out after %v", runTimeout)
+	}
 	if err != nil {
 		t.Fatalf("running Virgil JavaScript SDK: %v\n%s", err, stderr.String())
 	}

@@ -35,11 +35,11 @@ func jsonText(raw []byte) []byte {
 	return text
 }
 
-// decodeObject decodes a JSON object into its members. It rejects what
-// encoding/json would accept silently but other decoders read differently:
-// duplicate names at any depth, unpaired UTF-16 surrogate escapes (which
-// encoding/json turns into U+FFFD), and names that match one of known only
-// if case is ignored (which encoding/json would match to a struct field).
+// decodeObject decodes a JSON object into its members. It rejects input
+// that encoding/json accepts silently but other decoders read differently.
+// These are duplicate names at any depth, unpaired UTF-16 surrogate escapes
+// (encoding/json turns them into U+FFFD), and names that equal one of known
+// only if case is ignored (encoding/json would fill a struct field).
 func decodeObject(text []byte, known ...string) (map[string]json.RawMessage, error) {
 	if err := checkNames(text); err != nil {
 		return nil, err
@@ -178,8 +178,9 @@ func requiredString(fields map[string]json.RawMessage, name string) (string, err
 	return s, nil
 }
 
-// requiredInt decodes an integer written without fraction or exponent, as
-// every Virgil SDK writes iat and exp.
+// requiredInt decodes an integer written without fraction or exponent. The
+// JavaScript SDK and all tokens in Virgil's test vectors write iat and exp
+// that way.
 func requiredInt(fields map[string]json.RawMessage, name string) (int64, error) {
 	raw, ok := fields[name]
 	if !ok {
@@ -196,7 +197,8 @@ func requiredInt(fields map[string]json.RawMessage, name string) (int64, error) 
 	return n, nil
 }
 
-// optionalObject decodes a JSON object member; absent or null yields nil.
+// optionalObject decodes a JSON object member. An absent or null member
+// yields nil.
 func optionalObject(fields map[string]json.RawMessage, name string) (map[string]any, error) {
 	raw, ok := fields[name]
 	if !ok || string(raw) == "null" {

@@ -11,6 +11,10 @@
 //     base64url(header) + "." + base64url(body), wrapped in the DER structure
 //     SEQUENCE { SEQUENCE { OID 2.16.840.1.101.3.4.2.3, NULL }, OCTET STRING }.
 //
+// [Signer] mints tokens, [Verifier] parses and verifies them, and
+// [ParsePrivateKey] and [ParsePublicKey] import keys in the forms users
+// hold them.
+//
 // The package has no cgo and no Caddy imports, so it builds for every
 // platform Go supports and can be used outside Caddy.
 package jwt

@@ -5,8 +5,9 @@ import "errors"
 // Errors returned by this package. Callers test for them with errors.Is;
 // the returned errors wrap them with the details of the failure.
 var (
-	// ErrMalformed means the text is not a Virgil JWT at all: wrong number
-	// of parts, bad base64url, bad JSON or missing claims.
+	// ErrMalformed means the text is not a well-formed Virgil JWT: wrong
+	// number of parts, bad base64url, bad or ambiguous JSON, or a claim or
+	// header field that is missing or of the wrong type. See [Parse].
 	ErrMalformed = errors.New("malformed token")
 
 	// ErrHeader means a header field (alg, typ, cty or kid) does not have
@@ -21,7 +22,8 @@ var (
 	ErrExpired = errors.New("token expired")
 
 	// ErrIdentity means an identity is empty, whitespace only or not valid
-	// UTF-8.
+	// UTF-8. Parse returns it, together with ErrMalformed, for a token whose
+	// sub claim contains such an identity.
 	ErrIdentity = errors.New("invalid identity")
 
 	// ErrAdditionalData means an additional data name or value is not

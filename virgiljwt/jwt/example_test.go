@@ -21,7 +21,7 @@ func ExampleSigner_Mint() {
 		AppKeyID: "8e62643674d100b8a52648475c23b8bb86a1f119e89970cc63cdccc0920df2ea2d8cb7d6b54c4a9e284b2ccf5acb22ea37efefcb6e4274c4b04ed725e4454ca1",
 		AppKey:   appKey,
 		TTL:      20 * time.Minute,
-		// A fixed clock makes the token reproducible; leave Now nil in
+		// A fixed clock makes the token reproducible. Leave Now nil in
 		// production.
 		Now: func() time.Time { return time.Unix(1700000000, 0) },
 	}

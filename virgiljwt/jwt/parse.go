@@ -26,12 +26,12 @@ var segmentEncoding = base64.RawURLEncoding.Strict()
 // Parse decodes a Virgil JWT without checking its signature or times. Use
 // [Token.Verify] or [Verifier] before trusting anything in it.
 //
-// Parse is strict where a lax reading could differ from Virgil's SDKs:
-// the header and body must be JSON objects without duplicate names, the
-// claims iss, sub, iat and exp must be present with the right JSON types
-// (iat and exp integers), names that differ from a claim or header name
-// only in case are rejected, and iss and sub must start with "virgil-" and
-// "identity-". Errors wrap [ErrMalformed].
+// Parse is strict where a lax reading could differ from Virgil's SDKs. The
+// header and body must be JSON objects without duplicate names. The header
+// fields alg, kid, typ and cty must be strings. The claims iss and sub must
+// be strings that start with "virgil-" and "identity-", and iat and exp
+// must be integers. Names that differ from one of these only in case are
+// rejected. Errors wrap [ErrMalformed].
 func Parse(s string) (*Token, error) {
 	parts := strings.Split(s, ".")
 	if len(parts) != 3 {

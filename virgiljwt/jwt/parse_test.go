@@ -209,7 +209,7 @@ func TestParseRejectsEncoding(t *testing.T) {
 	parts := strings.Split(token, ".")
 	padded := base64.URLEncoding.EncodeToString([]byte(body))
 	// The last character of a segment whose length is 2 mod 4 carries 4
-	// unused bits; setting one gives a second text for the same bytes.
+	// unused bits, so setting one gives a second text for the same bytes.
 	nonCanonical := []byte(parts[1])
 	if len(nonCanonical)%4 != 2 {
 		t.Fatalf("test body segment length %d, want 2 mod 4", len(nonCanonical))
