@@ -129,7 +129,13 @@ func (Handler) CaddyModule() caddy.ModuleInfo {
 // Provision sets the defaults, expands and imports the credentials or
 // generates a development key, and logs warnings for risky settings.
 func (h *Handler) Provision(ctx caddy.Context) error {
-	h.logger = ctx.Logger()
+	return h.provision(ctx.Logger())
+}
+
+// provision is Provision with the logger passed in, so that tests can
+// observe the log lines.
+func (h *Handler) provision(logger *zap.Logger) error {
+	h.logger = logger
 
 	if h.Identity == "" {
 		h.Identity = DefaultIdentity
