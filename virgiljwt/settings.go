@@ -37,7 +37,7 @@ const (
 // lifetime would be cut silently.
 func checkTTL(ttl time.Duration) error {
 	if ttl <= minTTL {
-		return fmt.Errorf("%v is too short: it must be longer than %v, because Virgil's SDKs fetch a new token when the cached one expires within %v, which would mean a fetch before every call", ttl, minTTL, minTTL)
+		return fmt.Errorf("%v is too short: it must be longer than %v, because Virgil's JavaScript SDK fetches a new token when the cached one expires within %v, which would mean a fetch before every call", ttl, minTTL, minTTL)
 	}
 	if ttl%time.Second != 0 {
 		return fmt.Errorf("%v is not a whole number of seconds: tokens carry their expiry in seconds, so use for example %v", ttl, ttl.Truncate(time.Second))

@@ -35,9 +35,11 @@ const (
 // they talk to Virgil's service.
 //
 // The handler reads the identity from a placeholder, by default
-// `{http.auth.user.id}`, which the `authentication` handler (basic_auth,
-// forward_auth with copy_headers, or an auth plugin) sets. It signs a
-// token for that identity with the App Key and responds with status 200,
+// `{http.auth.user.id}`, which the `authentication` handler (basic_auth or
+// an auth plugin) sets. Behind forward_auth, use the request header that
+// it copies from the auth response, such as
+// `{http.request.header.X-User-Id}`. The handler signs a token for the
+// identity with the App Key and responds with status 200,
 // `Content-Type: application/json`, `Cache-Control: no-store` and the body
 // `{"virgilToken":"<token>"}`. It is terminal: on success it does not call
 // the next handler.
@@ -82,9 +84,9 @@ type Handler struct {
 	Identity string `json:"identity,omitempty"`
 
 	// How long a token stays valid after it is minted, in whole seconds.
-	// It must be longer than 5s, because Virgil's SDKs fetch a new token
-	// once the cached one expires within 5 seconds. Lifetimes over 24h log
-	// a warning at startup. Default: 20m.
+	// It must be longer than 5s, because Virgil's JavaScript SDK fetches a
+	// new token once the cached one expires within 5 seconds. Lifetimes over
+	// 24h log a warning at startup. Default: 20m.
 	TTL caddy.Duration `json:"ttl,omitempty"`
 
 	// Additional data to put into the token's `ada` claim, as name and
