@@ -1,9 +1,12 @@
 package main
 
 import (
+	"encoding/json"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -152,5 +155,47 @@ func TestListModules(t *testing.T) {
 	}
 	if !slices.Contains(modules, "http.authentication.providers.http_basic") {
 		t.Errorf("list-modules lacks the standard modules:\n%s", output)
+	}
+}
+
+// TestReadmeJSON checks that every JSON block of README.md parses, and
+// that each one that is a Caddy config passes `caddy validate`.
+func TestReadmeJSON(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatalf("reading README.md: %v", err)
+	}
+	blocks := regexp.MustCompile("(?s)```json\n(.*?)```").FindAllStringSubmatch(string(readme), -1)
+	if len(blocks) == 0 {
+		t.Fatal("README.md has no JSON block")
+	}
+
+	options := &caddyproc.Options{Env: exampleEnv(t), Secrets: []string{testAppKey}}
+	configs := 0
+	for i, block := range blocks {
+		t.Run(fmt.Sprintf("block %d", i+1), func(t *testing.T) {
+			text := block[1]
+			var config map[string]any
+			if err := json.Unmarshal([]byte(text), &config); err != nil {
+				t.Fatalf("invalid JSON: %v\n%s", err, text)
+			}
+			if _, ok := config["apps"]; !ok {
+				return
+			}
+			configs++
+
+			path := filepath.Join(t.TempDir(), "caddy.json")
+			if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+				t.Fatalf("writing config: %v", err)
+			}
+			output, err := caddyproc.Run(t, options, "validate", "--config", path)
+			if err != nil {
+				t.Fatalf("caddy validate: %v\n%s", err, redactAll(output, options.Secrets))
+			}
+			assertNoSecret(t, "caddy validate output", output, testAppKey)
+		})
+	}
+	if configs == 0 {
+		t.Error("README.md has no JSON block with a Caddy config")
 	}
 }

@@ -57,8 +57,8 @@ func hashPassword(t *testing.T, password string) string {
 	return hash
 }
 
-// tokenResponse is a response of the virgil_jwt handler, or of whatever
-// else answered the request.
+// tokenResponse is a response of the virgil_jwt handler, or of whichever
+// handler served the request instead.
 type tokenResponse struct {
 	status int
 	header http.Header
@@ -134,11 +134,11 @@ func otherPublicKey(t *testing.T) string {
 
 // assertNoSecret fails the test if output contains any of the secrets,
 // without printing the output or the secret.
-func assertNoSecret(t *testing.T, what, output string, secrets ...string) {
+func assertNoSecret(t *testing.T, source, output string, secrets ...string) {
 	t.Helper()
 	for i, secret := range secrets {
 		if secret != "" && strings.Contains(output, secret) {
-			t.Errorf("%s contains secret number %d", what, i)
+			t.Errorf("%s contains secret number %d", source, i)
 		}
 	}
 }
