@@ -135,20 +135,37 @@ func Start(t testing.TB, caddyfile string, opts *Options) *Process {
 		t.Fatalf("caddy did not start within %v\n%s", opts.startTimeout(), p.Output())
 	}
 
-	// Caddy obtains certificates in the background after it reports that
-	// it serves, and a TLS handshake fails until then.
+	// The pingback can arrive before the copy of Caddy's output has caught
+	// up, so wait for the line that Caddy logs just before the pingback.
+	// Then wait for the certificates, which Caddy obtains in the background
+	// after it reports that it serves; a TLS handshake fails until then.
+	p.waitFor(t, deadline, opts.startTimeout(), "its start in its output", p.startLogged)
+	p.waitFor(t, deadline, opts.startTimeout(), "its certificates", p.certificatesReady)
+	return p
+}
+
+// waitFor polls ready until it returns true, and fails the test if Caddy
+// exits or the deadline passes first.
+func (p *Process) waitFor(t testing.TB, deadline <-chan time.Time, timeout time.Duration, what string, ready func() bool) {
+	t.Helper()
 	ticker := time.NewTicker(20 * time.Millisecond)
 	defer ticker.Stop()
-	for !p.certificatesReady() {
+	for !ready() {
 		select {
 		case <-ticker.C:
 		case <-p.exited:
-			t.Fatalf("caddy exited while obtaining certificates: %v\n%s", p.cmd.ProcessState, p.Output())
+			t.Fatalf("caddy exited while waiting for %s: %v\n%s", what, p.cmd.ProcessState, p.Output())
 		case <-deadline:
-			t.Fatalf("caddy did not obtain its certificates within %v\n%s", opts.startTimeout(), p.Output())
+			t.Fatalf("caddy did not show %s within %v\n%s", what, timeout, p.Output())
 		}
 	}
-	return p
+}
+
+// startLogged reports whether Caddy's output contains the message that
+// `caddy run` logs once the config is running. A Caddyfile that sends the
+// default log elsewhere than stderr makes [Start] time out here.
+func (p *Process) startLogged() bool {
+	return strings.Contains(p.output.String(), "serving initial configuration")
 }
 
 // certificatesReady reports whether Caddy has logged a certificate for every
