@@ -3,7 +3,8 @@
 // [Start] writes a Caddyfile to a temporary directory, starts
 // `caddy run --config Caddyfile --adapter caddyfile` on it and returns once
 // every app has started, which Caddy signals through its --pingback flag,
-// and Caddy has logged a certificate for every domain it manages.
+// and its HTTPS listeners present a certificate for every domain it
+// manages.
 // Each process gets its own XDG_DATA_HOME, XDG_CONFIG_HOME and HOME, a
 // minimal environment plus [Options.Env], and the global options
 //
@@ -141,6 +142,7 @@ func Start(t testing.TB, caddyfile string, opts *Options) *Process {
 	// after it reports that it serves; a TLS handshake fails until then.
 	p.waitFor(t, deadline, opts.startTimeout(), "its start in its output", p.startLogged)
 	p.waitFor(t, deadline, opts.startTimeout(), "its certificates", p.certificatesReady)
+	p.waitFor(t, deadline, opts.startTimeout(), "its certificates in TLS handshakes", p.handshakesSucceed)
 	return p
 }
 
@@ -194,6 +196,60 @@ func (p *Process) certificatesReady() bool {
 			return false
 		}
 	}
+	return true
+}
+
+// handshakesSucceed reports whether every HTTPS listener completes a TLS
+// handshake for every managed domain. Caddy logs that it obtained a
+// certificate shortly before the certificate is in its cache, and until
+// then handshakes fail with "tls: internal error". The listeners are the
+// addresses of Caddy's "enabling HTTP/3 listener" log lines, because HTTP/3
+// listens on the port of each HTTPS server.
+//
+// NOTE: a Caddyfile that turns HTTP/3 off has no such lines, so this check
+// passes at once and a first handshake may still fail.
+func (p *Process) handshakesSucceed() bool {
+	var addresses, domains []string
+	for _, entry := range p.Logs() {
+		switch entry.Message() {
+		case "enabling HTTP/3 listener":
+			if address, ok := entry["addr"].(string); ok {
+				addresses = append(addresses, address)
+			}
+		case "enabling automatic TLS certificate management":
+			names, _ := entry["domains"].([]any)
+			for _, name := range names {
+				if domain, ok := name.(string); ok {
+					domains = append(domains, strings.Replace(domain, "*", "probe", 1))
+				}
+			}
+		}
+	}
+	for _, address := range addresses {
+		for _, domain := range domains {
+			if !handshake(address, domain) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// handshake reports whether a TLS handshake with serverName succeeds at
+// address.
+func handshake(address, serverName string) bool {
+	dialer := &net.Dialer{Timeout: time.Second}
+	config := &tls.Config{
+		ServerName: serverName,
+		// Only the presence of a certificate matters here. Client checks
+		// it against Caddy's root certificate.
+		InsecureSkipVerify: true,
+	}
+	conn, err := tls.DialWithDialer(dialer, "tcp", address, config)
+	if err != nil {
+		return false
+	}
+	conn.Close()
 	return true
 }
 
