@@ -3,8 +3,10 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -31,6 +33,9 @@ func TestStartupFailures(t *testing.T) {
 		wantOption string
 		// wantText is a further substring of the error.
 		wantText string
+		// inReadme requires a heading of README.md's troubleshooting
+		// section that the error contains.
+		inReadme bool
 	}{
 		{
 			name:       "app_key env variable empty",
@@ -38,6 +43,7 @@ func TestStartupFailures(t *testing.T) {
 			env:        []string{"VIRGIL_APP_ID=" + testAppID, "VIRGIL_APP_KEY_ID=" + testAppKeyID, "VIRGIL_APP_KEY="},
 			wantOption: "app_key",
 			wantText:   "{env.VIRGIL_APP_KEY}",
+			inReadme:   true,
 		},
 		{
 			name:       "app_key env variable unset",
@@ -45,6 +51,7 @@ func TestStartupFailures(t *testing.T) {
 			env:        []string{"VIRGIL_APP_ID=" + testAppID, "VIRGIL_APP_KEY_ID=" + testAppKeyID},
 			wantOption: "app_key",
 			wantText:   "{env.VIRGIL_APP_KEY}",
+			inReadme:   true,
 		},
 		{
 			name:       "app_key whitespace only",
@@ -52,6 +59,7 @@ func TestStartupFailures(t *testing.T) {
 			env:        []string{"VIRGIL_APP_ID=" + testAppID, "VIRGIL_APP_KEY_ID=" + testAppKeyID, "VIRGIL_APP_KEY= \n"},
 			wantOption: "app_key",
 			wantText:   "empty",
+			inReadme:   true,
 		},
 		{
 			name:       "app_key malformed",
@@ -64,6 +72,13 @@ func TestStartupFailures(t *testing.T) {
 			block:      credentialsBlock,
 			env:        []string{"VIRGIL_APP_ID=" + testAppID, "VIRGIL_APP_KEY_ID=" + testAppKeyID, "VIRGIL_APP_KEY=" + truncatedKey},
 			wantOption: "app_key",
+		},
+		{
+			name:       "app_key is the public key",
+			block:      credentialsBlock,
+			env:        []string{"VIRGIL_APP_ID=" + testAppID, "VIRGIL_APP_KEY_ID=" + testAppKeyID, "VIRGIL_APP_KEY=" + testAppPublicKey},
+			wantOption: "app_key",
+			inReadme:   true,
 		},
 		{
 			name: "app_key file missing",
@@ -94,18 +109,21 @@ func TestStartupFailures(t *testing.T) {
 			env:        credentialEnv,
 			wantOption: "app_key",
 			wantText:   "missing",
+			inReadme:   true,
 		},
 		{
 			name:       "ttl at 5s",
 			block:      credentialsBlock + "\n\t\tttl 5s",
 			env:        credentialEnv,
 			wantOption: "ttl",
+			inReadme:   true,
 		},
 		{
 			name:       "development_key with app_key",
 			block:      "\n\t\tdevelopment_key\n\t\tapp_key {env.VIRGIL_APP_KEY}",
 			env:        credentialEnv,
 			wantOption: "development_key",
+			inReadme:   true,
 		},
 		{
 			name:       "unknown subdirective",
@@ -115,6 +133,7 @@ func TestStartupFailures(t *testing.T) {
 		},
 	}
 
+	headings := troubleshootingHeadings(t)
 	secrets := []string{testAppKey, malformedKey, truncatedKeySecret}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -131,8 +150,38 @@ func TestStartupFailures(t *testing.T) {
 				t.Errorf("error does not contain %q: %s", tt.wantText, redactAll(errorLine, secrets))
 			}
 			assertNoSecret(t, "caddy output", output, secrets...)
+
+			if tt.inReadme && !slices.ContainsFunc(headings, func(heading string) bool {
+				return strings.Contains(errorLine, heading)
+			}) {
+				t.Errorf("README.md has no troubleshooting heading for: %s", redactAll(errorLine, secrets))
+			}
 		})
 	}
+}
+
+// troubleshootingHeadings returns the error texts that title the
+// troubleshooting entries of README.md, each up to a trailing "...".
+func troubleshootingHeadings(t *testing.T) []string {
+	t.Helper()
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatalf("reading README.md: %v", err)
+	}
+	var headings []string
+	for line := range strings.SplitSeq(string(readme), "\n") {
+		text, ok := strings.CutPrefix(line, "### `")
+		if !ok {
+			continue
+		}
+		text, _, _ = strings.Cut(text, "`")
+		text = strings.TrimSuffix(text, "...")
+		headings = append(headings, text)
+	}
+	if len(headings) == 0 {
+		t.Fatal("README.md has no troubleshooting headings")
+	}
+	return headings
 }
 
 // TestStartupSuccessTwin starts the configuration that every case of
