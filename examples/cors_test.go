@@ -124,6 +124,9 @@ func TestCORSExample(t *testing.T) {
 	binary := standardBinary(t)
 	const alicePassword = "alice's browser password"
 
+	// The page loads virgil-sdk's browser bundle from the SDK's npm
+	// packages, so the test cannot run without them.
+	jssdk.Require(t)
 	pageRoot := t.TempDir()
 	copyFile(t, filepath.Join("cors", "page", "index.html"), pageRoot)
 	copyFile(t, filepath.Join(jssdk.Dir(), "node_modules", "virgil-sdk", "dist", "virgil-sdk.browser.umd.js"), pageRoot)
