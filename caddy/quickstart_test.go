@@ -39,7 +39,7 @@ func loggedDevelopmentKey(t *testing.T, process *caddyproc.Process) developmentK
 	t.Helper()
 	var keys []developmentKey
 	for _, entry := range process.Logs() {
-		if entry.Level() != "warn" || !strings.HasPrefix(entry.Message(), "DEVELOPMENT KEY") {
+		if entry.Level() != "warn" || entry.Message() != "using a throwaway development App Key" {
 			continue
 		}
 		key := developmentKey{}

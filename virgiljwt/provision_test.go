@@ -328,7 +328,8 @@ func TestValidate(t *testing.T) {
 		{name: "ttl 6s", configure: func(h *Handler) { h.TTL = caddy.Duration(6 * time.Second) }},
 		{name: "ttl 5s", configure: func(h *Handler) { h.TTL = caddy.Duration(5 * time.Second) }, errText: "ttl: 5s is too short"},
 		{name: "ttl 1s", configure: func(h *Handler) { h.TTL = caddy.Duration(time.Second) }, errText: "too short"},
-		{name: "ttl negative", configure: func(h *Handler) { h.TTL = caddy.Duration(-time.Minute) }, errText: "too short"},
+		{name: "ttl negative", configure: func(h *Handler) { h.TTL = caddy.Duration(-time.Minute) }, errText: "ttl: -1m0s is not a positive duration"},
+		{name: "ttl 1ns", configure: func(h *Handler) { h.TTL = caddy.Duration(1) }, errText: "ttl: 1ns is too short"},
 		{name: "ttl 1500ms", configure: func(h *Handler) { h.TTL = caddy.Duration(1500 * time.Millisecond) }, errText: "too short"},
 		{name: "ttl 90.5s", configure: func(h *Handler) { h.TTL = caddy.Duration(90500 * time.Millisecond) }, errText: "not a whole number of seconds"},
 		{name: "ttl 1ns over a minute", configure: func(h *Handler) { h.TTL = caddy.Duration(time.Minute + 1) }, errText: "not a whole number of seconds"},
@@ -479,8 +480,8 @@ func TestProvisionReadyLine(t *testing.T) {
 	if got := fields["app_key_id"]; got != testAppKeyID {
 		t.Errorf("app_key_id = %v, expected %s", got, testAppKeyID)
 	}
-	if got := fields["ttl"]; got != DefaultTTL {
-		t.Errorf("ttl = %v, expected %v", got, DefaultTTL)
+	if got := fields["ttl"]; got != "20m0s" {
+		t.Errorf("ttl = %v, expected the duration string 20m0s", got)
 	}
 	if strings.Contains(entryText(ready[0]), testAppKey) {
 		t.Error("ready line contains the App Key")
@@ -494,7 +495,7 @@ func TestProvisionDevelopmentKey(t *testing.T) {
 		t.Fatalf("provision: %v", err)
 	}
 
-	devLines := logs.FilterMessageSnippet("DEVELOPMENT KEY").All()
+	devLines := logs.FilterMessage("using a throwaway development App Key").All()
 	if len(devLines) != 1 {
 		t.Fatalf("%d development key lines, expected 1", len(devLines))
 	}
@@ -502,6 +503,9 @@ func TestProvisionDevelopmentKey(t *testing.T) {
 		t.Errorf("development key line at %v, expected warn", devLines[0].Level)
 	}
 	fields := devLines[0].ContextMap()
+	if note, _ := fields["note"].(string); !strings.Contains(note, "Virgil's service rejects") {
+		t.Errorf("note = %q, expected it to say that Virgil's service rejects the tokens", note)
+	}
 	appID, _ := fields["app_id"].(string)
 	appKeyID, _ := fields["app_key_id"].(string)
 	publicKeyText, _ := fields["app_public_key"].(string)
@@ -555,5 +559,109 @@ func TestProvisionDevelopmentKeyIsFresh(t *testing.T) {
 	}
 	if len(first.publicKey) != ed25519.PublicKeySize {
 		t.Errorf("public key has %d bytes, expected %d", len(first.publicKey), ed25519.PublicKeySize)
+	}
+}
+
+func TestProvisionReadyOnlyWhenValid(t *testing.T) {
+	tests := []struct {
+		name      string
+		configure func(h *Handler)
+		valid     bool
+	}{
+		{name: "ttl 1h", configure: func(h *Handler) { h.TTL = caddy.Duration(time.Hour) }, valid: true},
+		{name: "ttl negative", configure: func(h *Handler) { h.TTL = caddy.Duration(-time.Hour) }},
+		{name: "ttl fractional", configure: func(h *Handler) { h.TTL = caddy.Duration(time.Hour + time.Millisecond) }},
+		{name: "identity placeholder", configure: func(h *Handler) { h.Identity = "{http.request.header.X-User-Id}" }, valid: true},
+		{name: "identity whitespace", configure: func(h *Handler) { h.Identity = " " }},
+		{name: "additional_data named", configure: func(h *Handler) { h.AdditionalData = map[string]string{"role": "admin"} }, valid: true},
+		{name: "additional_data unnamed", configure: func(h *Handler) { h.AdditionalData = map[string]string{"": "admin"} }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := testHandler()
+			tt.configure(h)
+
+			// Only provision, as Caddy does before it calls Validate.
+			core, logs := observer.New(zap.DebugLevel)
+			err := h.provision(zap.New(core))
+			ready := logs.FilterMessage("Virgil token handler ready").Len()
+
+			if tt.valid {
+				if err != nil {
+					t.Fatalf("provision: %v", err)
+				}
+				if ready != 1 {
+					t.Errorf("%d ready lines, expected 1", ready)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("provision succeeded, expected an error")
+			}
+			if ready != 0 {
+				t.Errorf("%d ready lines before the error %q, expected none", ready, err)
+			}
+		})
+	}
+}
+
+func TestProvisionLogWording(t *testing.T) {
+	tests := []struct {
+		name      string
+		configure func(h *Handler)
+		warnings  int
+	}{
+		{
+			name: "development key, e-mail identity, long ttl",
+			configure: func(h *Handler) {
+				*h = Handler{DevelopmentKey: true, Identity: "{http.auth.user.email}", TTL: caddy.Duration(48 * time.Hour)}
+			},
+			warnings: 3,
+		},
+		{
+			name: "odd IDs, literal identity",
+			configure: func(h *Handler) {
+				h.AppID = "my-app"
+				h.AppKeyID = "my-key"
+				h.Identity = "everyone"
+			},
+			warnings: 3,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("TEST_VIRGIL_APP_KEY", testAppKey)
+			h := testHandler()
+			h.AppKey = "{env.TEST_VIRGIL_APP_KEY}"
+			tt.configure(h)
+
+			logs, err := provisionObserved(t, h)
+			if err != nil {
+				t.Fatalf("provision: %v", err)
+			}
+			if n := len(warnings(logs)); n != tt.warnings {
+				t.Errorf("%d warnings, expected %d", n, tt.warnings)
+			}
+
+			// Caddy's style: one short phrase as the message, with the
+			// details in fields.
+			for _, entry := range logs.All() {
+				message := entry.Message
+				if strings.Contains(message, ". ") || strings.HasSuffix(message, ".") {
+					t.Errorf("message %q has more than one sentence", message)
+				}
+				if len(message) > 50 {
+					t.Errorf("message %q is longer than 50 characters", message)
+				}
+				if message != strings.ToLower(message[:1])+message[1:] && !strings.HasPrefix(message, "Virgil") {
+					t.Errorf("message %q starts with a capital letter", message)
+				}
+				if ttl, ok := entry.ContextMap()["ttl"]; ok {
+					if _, isString := ttl.(string); !isString {
+						t.Errorf("%q: ttl field is %T, expected a duration string", message, ttl)
+					}
+				}
+			}
+		})
 	}
 }

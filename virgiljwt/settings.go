@@ -1,19 +1,12 @@
 package virgiljwt
 
 import (
-	"crypto/ed25519"
-	"crypto/sha256"
-	"crypto/x509"
-	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"go.uber.org/zap"
 
 	"github.com/caddyserver/caddy/v2"
 )
@@ -36,6 +29,9 @@ const (
 // than minTTL. Tokens carry their expiry in whole seconds, so a fractional
 // lifetime would be cut silently.
 func checkTTL(ttl time.Duration) error {
+	if ttl <= 0 {
+		return fmt.Errorf("%v is not a positive duration: set a lifetime longer than %v, such as the default %v", ttl, minTTL, DefaultTTL)
+	}
 	if ttl <= minTTL {
 		return fmt.Errorf("%v is too short: it must be longer than %v, because Virgil's JavaScript SDK fetches a new token when the cached one expires within %v, which would mean a fetch before every call", ttl, minTTL, minTTL)
 	}
@@ -85,79 +81,6 @@ func placeholderKeys(template string) []string {
 	}
 	_, _ = caddy.NewEmptyReplacer().ReplaceFunc(template, collect)
 	return keys
-}
-
-// warnRiskySettings logs a Warn for each setting an operator should fix or
-// be aware of. The lines never contain a credential's value, because a
-// misplaced App Key could sit in any of them.
-func (h *Handler) warnRiskySettings(creds credentials) {
-	if creds.development {
-		h.logger.Warn("DEVELOPMENT KEY: signing Virgil tokens with a throwaway App Key generated at startup. The tokens are for local development only, and Virgil's service rejects them. Every config load generates a new key",
-			zap.String("app_id", creds.appID),
-			zap.String("app_key_id", creds.appKeyID),
-			zap.String("app_public_key", publicKeyBase64(creds.appKey.Public().(ed25519.PublicKey))),
-		)
-	} else {
-		if !isVirgilID(creds.appID, appIDLengths...) {
-			h.logger.Warn("app_id does not look like a Virgil App ID, which is 32 or 64 hexadecimal characters. Virgil's service rejects the tokens if the App ID is wrong",
-				zap.Int("length", len(creds.appID)))
-		}
-		if !isVirgilID(creds.appKeyID, appKeyIDLengths...) {
-			h.logger.Warn("app_key_id does not look like a Virgil App Key ID, which is 32 or 128 hexadecimal characters. Virgil's service rejects the tokens if the App Key ID is wrong",
-				zap.Int("length", len(creds.appKeyID)))
-		}
-	}
-
-	keys := placeholderKeys(h.Identity)
-	if len(keys) == 0 {
-		h.logger.Warn("identity contains no placeholder, so every user gets a token for the same identity. Use a placeholder such as {http.auth.user.id}")
-	}
-	for _, key := range keys {
-		if strings.Contains(strings.ToLower(key), "mail") {
-			h.logger.Warn("identity uses an e-mail placeholder. Virgil advises against e-mail addresses as identities, because they are personal data and can change. Use a stable user ID that is not personal data instead",
-				zap.String("placeholder", "{"+key+"}"))
-		}
-	}
-
-	if ttl := time.Duration(h.TTL); ttl > longTTL {
-		h.logger.Warn("ttl is longer than 24h. A token cannot be revoked, so a leaked one works for its whole lifetime, while E3Kit fetches a new token by itself when the old one expires",
-			zap.Duration("ttl", ttl))
-	}
-}
-
-// logReady writes the Info line that the handler is ready. It identifies
-// the App Key by its ID and the SHA-256 of its public key, never by the
-// key itself.
-func (h *Handler) logReady(creds credentials) {
-	fields := []zap.Field{
-		zap.String("app_public_key_sha256", publicKeyFingerprint(h.publicKey)),
-		zap.Duration("ttl", time.Duration(h.TTL)),
-	}
-	// An App Key ID of an unexpected form may be a misplaced secret.
-	if creds.development || isVirgilID(creds.appKeyID, appKeyIDLengths...) {
-		fields = append(fields, zap.String("app_key_id", creds.appKeyID))
-	}
-	h.logger.Info("Virgil token handler ready", fields...)
-}
-
-// publicKeyBase64 returns the standard base64 of the SPKI DER of key, the
-// form Virgil's dashboard shows App public keys in.
-func publicKeyBase64(key ed25519.PublicKey) string {
-	return base64.StdEncoding.EncodeToString(publicKeyDER(key))
-}
-
-// publicKeyFingerprint returns the lowercase hexadecimal SHA-256 digest of
-// the SPKI DER of key.
-func publicKeyFingerprint(key ed25519.PublicKey) string {
-	digest := sha256.Sum256(publicKeyDER(key))
-	return hex.EncodeToString(digest[:])
-}
-
-func publicKeyDER(key ed25519.PublicKey) []byte {
-	// MarshalPKIXPublicKey fails only for key types it does not support,
-	// and Ed25519 is supported.
-	der, _ := x509.MarshalPKIXPublicKey(key)
-	return der
 }
 
 // replyPrefix returns the start of the response body, up to the opening

@@ -128,8 +128,9 @@ func (Handler) CaddyModule() caddy.ModuleInfo {
 	}
 }
 
-// Provision sets the defaults, expands and imports the credentials or
-// generates a development key, and logs warnings for risky settings.
+// Provision sets the defaults, checks the settings, expands and imports
+// the credentials or generates a development key, and logs warnings for
+// risky settings.
 func (h *Handler) Provision(ctx caddy.Context) error {
 	return h.provision(ctx.Logger())
 }
@@ -147,6 +148,12 @@ func (h *Handler) provision(logger *zap.Logger) error {
 	}
 	if h.TokenField == "" {
 		h.TokenField = DefaultTokenField
+	}
+
+	// Validate runs here as well as after Provision, so that a setting it
+	// rejects stops provisioning before the ready line is logged.
+	if err := h.Validate(); err != nil {
+		return err
 	}
 
 	creds, err := h.loadCredentials()
@@ -172,7 +179,8 @@ func (h *Handler) provision(logger *zap.Logger) error {
 	return nil
 }
 
-// Validate checks the settings that Provision does not need.
+// Validate checks the settings that do not depend on the credentials. It
+// changes nothing, so Provision calls it too.
 func (h *Handler) Validate() error {
 	if err := checkTTL(time.Duration(h.TTL)); err != nil {
 		return fmt.Errorf("ttl: %v", err)
@@ -244,7 +252,7 @@ func (h *Handler) logMinted(identity string) {
 	if c == nil {
 		return
 	}
-	fields := []zap.Field{zap.Duration("ttl", time.Duration(h.TTL))}
+	fields := []zap.Field{zap.String("ttl", time.Duration(h.TTL).String())}
 	if h.LogIdentity {
 		fields = append(fields, zap.String("identity", identity))
 	}
