@@ -126,6 +126,20 @@ func TestStartupFailures(t *testing.T) {
 			inReadme:   true,
 		},
 		{
+			name:       "app_id is the App Key",
+			block:      credentialsBlock,
+			env:        []string{"VIRGIL_APP_ID=" + testAppKey, "VIRGIL_APP_KEY_ID=" + testAppKeyID, "VIRGIL_APP_KEY=" + testAppKey},
+			wantOption: "app_id",
+			wantText:   "contains the App Key",
+		},
+		{
+			name:       "additional_data is the App Key",
+			block:      credentialsBlock + "\n\t\tadditional_data key {env.VIRGIL_APP_KEY}",
+			env:        credentialEnv,
+			wantOption: "additional_data",
+			wantText:   "contains the App Key",
+		},
+		{
 			name:       "unknown subdirective",
 			block:      credentialsBlock + "\n\t\tapp_secret x",
 			env:        credentialEnv,

@@ -32,9 +32,10 @@ type credentials struct {
 // with configured credentials, which would leave unclear which key signs.
 var errDevelopmentKeyConflict = errors.New("development_key cannot be combined with app_id, app_key_id or app_key: remove either development_key or the credentials")
 
-// loadCredentials expands the configured credentials with a fresh replacer
-// and imports the App Key, or generates a development key. Its errors name
-// the setting and the cause, but never contain the expanded values.
+// loadCredentials expands the configured credentials with a fresh replacer,
+// imports the App Key and rejects key material in the App ID and App Key
+// ID, or generates a development key. Its errors name the setting and the
+// cause, but never contain the expanded values.
 func (h *Handler) loadCredentials() (credentials, error) {
 	if h.DevelopmentKey {
 		if h.AppID != "" || h.AppKeyID != "" || h.AppKey != "" {
@@ -64,6 +65,15 @@ func (h *Handler) loadCredentials() (credentials, error) {
 	appKey, err := jwt.ParsePrivateKey([]byte(appKeyText))
 	if err != nil {
 		return credentials{}, fmt.Errorf("app_key: %w", err)
+	}
+
+	err = checkCredentialID("app_id", "the App ID, 32 or 64 hexadecimal characters", appID, appKey)
+	if err != nil {
+		return credentials{}, err
+	}
+	err = checkCredentialID("app_key_id", "the App Key ID, 32 or 128 hexadecimal characters", appKeyID, appKey)
+	if err != nil {
+		return credentials{}, err
 	}
 
 	return credentials{appID: appID, appKeyID: appKeyID, appKey: appKey}, nil

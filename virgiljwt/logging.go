@@ -6,6 +6,8 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,8 +27,10 @@ func (h *Handler) warnRiskySettings(creds credentials) {
 		)
 	} else {
 		h.warnCredentialForms(creds)
+		h.warnInlineAppKey()
 	}
 	h.warnIdentity()
+	h.warnAdditionalDataSources()
 
 	if ttl := time.Duration(h.TTL); ttl > longTTL {
 		h.logger.Warn("ttl is longer than 24h",
@@ -51,6 +55,34 @@ func (h *Handler) warnCredentialForms(creds credentials) {
 			zap.Int("length", len(creds.appKeyID)),
 			zap.String("expected", "32 or 128 hexadecimal characters"),
 			zap.String("note", note))
+	}
+}
+
+// warnInlineAppKey logs a Warn when app_key contains no placeholder, so
+// that the App Key itself is part of the config.
+func (h *Handler) warnInlineAppKey() {
+	if len(placeholderKeys(h.AppKey)) > 0 {
+		return
+	}
+	h.logger.Warn("app_key is inline in the config",
+		zap.String("exposed_by", "caddy adapt, the admin API's /config/ endpoint and autosave.json, which all output the config"),
+		zap.String("note", "a Caddyfile {$VAR} is replaced by its value when the Caddyfile is adapted, so it is inline too. Use {env.VIRGIL_APP_KEY} or {file./path/to/app_key}, which the handler expands at startup"))
+}
+
+// warnAdditionalDataSources logs a Warn for each additional_data value that
+// reads an environment variable or a file, because a value that comes
+// from the server's secrets by mistake would reach every client.
+func (h *Handler) warnAdditionalDataSources() {
+	for _, name := range slices.Sorted(maps.Keys(h.AdditionalData)) {
+		for _, key := range placeholderKeys(h.AdditionalData[name]) {
+			if !strings.HasPrefix(key, "env.") && !strings.HasPrefix(key, "file.") {
+				continue
+			}
+			h.logger.Warn("additional_data reads {env.*} or {file.*}",
+				zap.String("name", name),
+				zap.String("placeholder", "{"+key+"}"),
+				zap.String("note", "tokens carry additional data in clear text, so every client can read this value"))
+		}
 	}
 }
 

@@ -56,14 +56,17 @@ type Handler struct {
 	// The App ID of the Virgil application, as shown in the Virgil
 	// dashboard: 32 or 64 hexadecimal characters. Placeholders such as
 	// `{env.*}` and `{file.*}` are expanded once, when the handler is
-	// provisioned, and surrounding whitespace is ignored. Required unless
-	// `development_key` is set.
+	// provisioned, and surrounding whitespace is ignored. Every token
+	// carries the App ID in clear text, so a value that contains key
+	// material, such as the App Key, stops Caddy at startup. Required
+	// unless `development_key` is set.
 	AppID string `json:"app_id,omitempty"`
 
 	// The ID of the App Key: 32 or 128 hexadecimal characters. It goes
 	// into the `kid` header of every token. Placeholders are expanded once
-	// at provisioning, and surrounding whitespace is ignored. Required
-	// unless `development_key` is set.
+	// at provisioning, and surrounding whitespace is ignored. Like
+	// `app_id`, a value that contains key material stops Caddy at startup.
+	// Required unless `development_key` is set.
 	AppKeyID string `json:"app_key_id,omitempty"`
 
 	// The App Key that signs the tokens: the Ed25519 private key Virgil
@@ -72,7 +75,9 @@ type Handler struct {
 	// `{file./run/secrets/virgil_app_key}` rather than the key itself.
 	// Placeholders are expanded once at provisioning, and surrounding
 	// whitespace is ignored. A value that expands to nothing stops Caddy
-	// at startup. Required unless `development_key` is set.
+	// at startup. A value without placeholders logs a warning, because
+	// `caddy adapt`, the admin API and autosave.json all output the config
+	// with the key in it. Required unless `development_key` is set.
 	AppKey string `json:"app_key,omitempty"`
 
 	// The identity to mint the token for, usually a single placeholder
@@ -92,7 +97,10 @@ type Handler struct {
 	// Additional data to put into the token's `ada` claim, as name and
 	// value. Values may contain placeholders, which are expanded for every
 	// request. Unknown and empty placeholders expand to an empty string.
-	// Names must not be empty.
+	// Names must not be empty. Tokens carry the values in clear text, so
+	// values with `{env.*}` or `{file.*}` placeholders log a warning, and
+	// a value that contains a private key when expanded at startup stops
+	// Caddy.
 	AdditionalData map[string]string `json:"additional_data,omitempty"`
 
 	// The name of the JSON field that carries the token in the response
@@ -158,6 +166,9 @@ func (h *Handler) provision(logger *zap.Logger) error {
 
 	creds, err := h.loadCredentials()
 	if err != nil {
+		return err
+	}
+	if err := h.checkAdditionalDataKeys(creds.appKey); err != nil {
 		return err
 	}
 	h.signer = jwt.Signer{
