@@ -61,7 +61,9 @@ func (h *Handler) loadCredentials() (credentials, error) {
 		return credentials{}, err
 	}
 
-	// The errors of ParsePrivateKey contain no key material.
+	// The errors of ParsePrivateKey contain no key material. It derives
+	// the public half from the seed, so jwt.Signer.Validate, which checks
+	// that the halves match, would find nothing here.
 	appKey, err := jwt.ParsePrivateKey([]byte(appKeyText))
 	if err != nil {
 		return credentials{}, fmt.Errorf("app_key: %w", err)

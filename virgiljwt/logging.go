@@ -65,7 +65,7 @@ func (h *Handler) warnInlineAppKey() {
 		return
 	}
 	h.logger.Warn("app_key is inline in the config",
-		zap.String("exposed_by", "caddy adapt, the admin API's /config/ endpoint and autosave.json, which all output the config"),
+		zap.String("exposed_by", "caddy adapt, the admin API's /config/ endpoint, autosave.json and, with the debug option, the Debug line \"adjusted config\", which all output the config"),
 		zap.String("note", "a Caddyfile {$VAR} is replaced by its value when the Caddyfile is adapted, so it is inline too. Use {env.VIRGIL_APP_KEY} or {file./path/to/app_key}, which the handler expands at startup"))
 }
 

@@ -76,8 +76,9 @@ type Handler struct {
 	// Placeholders are expanded once at provisioning, and surrounding
 	// whitespace is ignored. A value that expands to nothing stops Caddy
 	// at startup. A value without placeholders logs a warning, because
-	// `caddy adapt`, the admin API and autosave.json all output the config
-	// with the key in it. Required unless `development_key` is set.
+	// `caddy adapt`, the admin API, autosave.json and Caddy's Debug log
+	// output the config with the key in it. Required unless
+	// `development_key` is set.
 	AppKey string `json:"app_key,omitempty"`
 
 	// The identity to mint the token for, usually a single placeholder
