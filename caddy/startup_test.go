@@ -234,3 +234,35 @@ func redactAll(s string, secrets []string) string {
 	}
 	return s
 }
+
+// TestStartupInlineAppKeyWarning starts Caddy with the App Key given as
+// the Caddyfile's {$VIRGIL_APP_KEY}, which the adapter substitutes before
+// the handler sees it, and as {env.VIRGIL_APP_KEY}, which stays a
+// placeholder in the config. Only the first is inline.
+func TestStartupInlineAppKeyWarning(t *testing.T) {
+	tests := []struct {
+		name   string
+		appKey string
+		warned bool
+	}{
+		{name: "Caddyfile env substitution", appKey: "{$VIRGIL_APP_KEY}", warned: true},
+		{name: "env placeholder", appKey: "{env.VIRGIL_APP_KEY}"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			block := "\n\t\tapp_id {env.VIRGIL_APP_ID}\n\t\tapp_key_id {env.VIRGIL_APP_KEY_ID}\n\t\tapp_key " + tt.appKey
+			caddyfile := fmt.Sprintf("localhost:%d {\n\ttls internal\n\tvirgil_jwt {%s\n\t}\n}\n",
+				caddyproc.FreePort(t), block)
+			process := caddyproc.Start(t, caddyfile, &caddyproc.Options{Env: credentialEnv, Secrets: []string{testAppKey}})
+			process.Stop()
+
+			warned := slices.ContainsFunc(process.Logs(), func(entry caddyproc.LogEntry) bool {
+				return entry.Level() == "warn" && entry.Message() == "app_key is inline in the config"
+			})
+			if warned != tt.warned {
+				t.Errorf("inline app_key warning logged = %v, expected %v", warned, tt.warned)
+			}
+			assertNoSecret(t, "caddy output", process.RawOutput(), testAppKey)
+		})
+	}
+}
