@@ -131,13 +131,15 @@ func TestStartupFailures(t *testing.T) {
 			env:        []string{"VIRGIL_APP_ID=" + testAppKey, "VIRGIL_APP_KEY_ID=" + testAppKeyID, "VIRGIL_APP_KEY=" + testAppKey},
 			wantOption: "app_id",
 			wantText:   "contains the App Key",
+			inReadme:   true,
 		},
 		{
 			name:       "additional_data is the App Key",
-			block:      credentialsBlock + "\n\t\tadditional_data key {env.VIRGIL_APP_KEY}",
+			block:      credentialsBlock + "\n\t\tadditional_data api_key {env.VIRGIL_APP_KEY}",
 			env:        credentialEnv,
 			wantOption: "additional_data",
 			wantText:   "contains the App Key",
+			inReadme:   true,
 		},
 		{
 			name:       "unknown subdirective",
