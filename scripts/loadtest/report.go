@@ -5,6 +5,7 @@ import (
 	"io"
 	"runtime"
 	"slices"
+	"strconv"
 	"sync/atomic"
 	"time"
 )
@@ -97,8 +98,8 @@ func (r *result) totalRequests() int {
 func (p *phaseResult) print(w io.Writer) {
 	total := p.requests
 	seconds := p.elapsed.Seconds()
-	fmt.Fprintf(w, "%-13s %d requests in %s: %.3g requests/s, %d ok, %d failed, %d identity mismatches\n",
-		p.name+":", total, p.elapsed.Round(time.Millisecond), float64(total)/seconds,
+	fmt.Fprintf(w, "%-13s %d requests in %s: %s requests/s, %d ok, %d failed, %d identity mismatches\n",
+		p.name+":", total, p.elapsed.Round(time.Millisecond), formatRate(float64(total)/seconds),
 		p.ok(), p.failed(), p.mismatches)
 
 	if len(p.latencies) > 0 {
@@ -145,6 +146,15 @@ func (p *phaseResult) failed() int {
 func percentile(sorted []time.Duration, q int) time.Duration {
 	rank := (q*len(sorted) + 99) / 100 // ceil(q/100 * n)
 	return sorted[max(rank, 1)-1]
+}
+
+// formatRate formats a rate in whole numbers, or with three significant
+// digits below 100, such as 11123 or 2.11.
+func formatRate(rate float64) string {
+	if rate >= 100 {
+		return strconv.FormatFloat(rate, 'f', 0, 64)
+	}
+	return strconv.FormatFloat(rate, 'g', 3, 64)
 }
 
 // format rounds d to three significant digits, such as 1.23ms or 456µs.

@@ -83,6 +83,17 @@ wait_for_caddy() {
 	return 1
 }
 
+# print_caddy_cpu prints the CPU time that Caddy has used since it started,
+# including startup and warm-up, from /proc/PID/stat (Linux only).
+print_caddy_cpu() {
+	local stat ticks
+	if [ -r "/proc/$caddy_pid/stat" ]; then
+		stat=$(sed 's/.*) //' "/proc/$caddy_pid/stat")
+		ticks=$(getconf CLK_TCK)
+		awk -v ticks="$ticks" '{ printf "Caddy CPU time: %.2fs user, %.2fs system\n", $12 / ticks, $13 / ticks }' <<<"$stat"
+	fi
+}
+
 stop_caddy() {
 	if [ -n "$caddy_pid" ]; then
 		kill "$caddy_pid" 2>/dev/null || true
@@ -116,6 +127,7 @@ hash_passwords() {
 run_header() {
 	start_caddy "$here/header.Caddyfile" caddyfile
 	load -auth header -users 1000 -concurrency "$concurrency" -duration "$duration"
+	print_caddy_cpu
 	stop_caddy
 }
 
@@ -123,6 +135,7 @@ run_basic_auth() {
 	hash_passwords
 	start_caddy "$here/basic_auth.Caddyfile" caddyfile
 	load -auth basic -users 4 -concurrency "$concurrency" -duration "$duration"
+	print_caddy_cpu
 	stop_caddy
 }
 
@@ -147,6 +160,7 @@ run_basic_auth_uncached() {
 
 	start_caddy_json "$work/uncached.json"
 	load -auth basic -users 4 -concurrency 2 -duration 0 -requests "$uncached_requests" -warm-up=false
+	print_caddy_cpu
 	stop_caddy
 }
 
@@ -179,6 +193,7 @@ run_wrk() {
 	wrk --version 2>&1 | head -n 1 || true
 	wrk -t 2 -c "$concurrency" -d "$duration" --latency -s "$here/identities.lua" \
 		"http://127.0.0.1:$port/virgil-jwt"
+	print_caddy_cpu
 	stop_caddy
 }
 
