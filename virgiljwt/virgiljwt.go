@@ -228,7 +228,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, _ caddyhttp.
 	}
 	token, err := h.signer.Mint(identity, additionalData)
 	if err != nil {
-		return caddyhttp.Error(mintErrorStatus(err), fmt.Errorf("minting token: %w", err))
+		// Mint's errors start with "minting token", so they are not wrapped
+		// again here.
+		return caddyhttp.Error(mintErrorStatus(err), err)
 	}
 
 	h.logMinted(identity)
