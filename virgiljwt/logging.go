@@ -15,8 +15,9 @@ import (
 )
 
 // warnRiskySettings logs a Warn for each setting an operator should fix or
-// be aware of. The lines never contain a credential's value, because a
-// misplaced App Key could sit in any of them.
+// be aware of. The lines never contain a configured credential's value,
+// because a misplaced App Key could sit in any of them. Only a development
+// key's random App ID, App Key ID and public key are logged.
 func (h *Handler) warnRiskySettings(creds credentials) {
 	if creds.development {
 		h.logger.Warn("using a throwaway development App Key",

@@ -12,7 +12,7 @@ import (
 )
 
 const (
-	// minTTL is the lifetime at or under which tokens are rejected.
+	// minTTL is the lifetime at or under which the ttl setting is rejected.
 	// Virgil's CachingJwtProvider (virgil-sdk 6.2.0, TOKEN_EXPIRATION_MARGIN)
 	// treats a cached token as expired once it expires within 5 seconds, so
 	// a shorter-lived token would be fetched again before every call.

@@ -54,17 +54,19 @@ const (
 //   - 500 when signing fails.
 type Handler struct {
 	// The App ID of the Virgil application, as shown in the Virgil
-	// dashboard: 32 or 64 hexadecimal characters. Placeholders such as
-	// `{env.*}` and `{file.*}` are expanded once, when the handler is
-	// provisioned, and surrounding whitespace is ignored. Every token
-	// carries the App ID in clear text, so a value that contains key
-	// material, such as the App Key, stops Caddy at startup. Required
-	// unless `development_key` is set.
+	// dashboard: 32 or 64 hexadecimal characters. A value of another form
+	// logs a warning at startup. Placeholders such as `{env.*}` and
+	// `{file.*}` are expanded once, when the handler is provisioned, and
+	// surrounding whitespace is ignored. Every token carries the App ID in
+	// clear text, so a value that contains key material, such as the App
+	// Key, stops Caddy at startup. Required unless `development_key` is
+	// set.
 	AppID string `json:"app_id,omitempty"`
 
-	// The ID of the App Key: 32 or 128 hexadecimal characters. It goes
-	// into the `kid` header of every token. Placeholders are expanded once
-	// at provisioning, and surrounding whitespace is ignored. Like
+	// The ID of the App Key: 32 or 128 hexadecimal characters. A value of
+	// another form logs a warning at startup. It goes into the `kid`
+	// header of every token. Placeholders are expanded once at
+	// provisioning, and surrounding whitespace is ignored. Like
 	// `app_id`, a value that contains key material stops Caddy at startup.
 	// Required unless `development_key` is set.
 	AppKeyID string `json:"app_key_id,omitempty"`
@@ -105,7 +107,7 @@ type Handler struct {
 	AdditionalData map[string]string `json:"additional_data,omitempty"`
 
 	// The name of the JSON field that carries the token in the response
-	// body. Default: `virgilToken`.
+	// body. Placeholders are not expanded. Default: `virgilToken`.
 	TokenField string `json:"token_field,omitempty"`
 
 	// Sign with a throwaway App Key generated at startup, for trying the
@@ -217,6 +219,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, _ caddyhttp.
 
 	// Failures are returned and not logged here, because Caddy's server
 	// logs every handler error, at Debug for 4xx and at Error for 5xx.
+	// When a handle_errors route handles the error, Caddy logs it at Debug.
 	repl := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer)
 	identity, err := h.identityFor(repl)
 	if err != nil {
