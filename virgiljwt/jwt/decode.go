@@ -38,8 +38,8 @@ func jsonText(raw []byte) []byte {
 // decodeObject decodes a JSON object into its members. It rejects input
 // that encoding/json accepts silently but other decoders read differently.
 // These are duplicate names at any depth, unpaired UTF-16 surrogate escapes
-// (encoding/json turns them into U+FFFD), and names that equal one of known
-// only if case is ignored (encoding/json would fill a struct field).
+// (encoding/json turns them into U+FFFD), and names that differ from one of
+// known only in case (encoding/json would fill a struct field).
 func decodeObject(text []byte, known ...string) (map[string]json.RawMessage, error) {
 	if err := checkNames(text); err != nil {
 		return nil, err

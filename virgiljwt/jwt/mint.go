@@ -103,10 +103,10 @@ func (s *Signer) Mint(identity string, additionalData map[string]string) (string
 	return string(token), nil
 }
 
-// Validate reports whether the Signer can mint tokens: App ID and App Key
-// ID set and valid UTF-8, an Ed25519 App Key whose public half matches its
-// seed, and a TTL of at least one second. Mint repeats all but the last,
-// slower check on every call.
+// Validate returns an error unless the Signer can mint tokens: App ID and
+// App Key ID set and valid UTF-8, a TTL of at least one second, and an
+// Ed25519 App Key whose public half matches its seed. Mint repeats all but
+// the last, slower check on every call.
 func (s *Signer) Validate() error {
 	if err := s.check(); err != nil {
 		return err
