@@ -207,8 +207,8 @@ func (r *phaseResult) merge(w *worker) {
 }
 
 // verifyTokens checks the header, signature and expiry of every token in
-// as many goroutines as workers. It returns the number of tokens that failed and the first
-// error.
+// as many goroutines as workers. It returns the number of tokens that
+// failed and the first error.
 func verifyTokens(verifier *jwt.Verifier, tokens []string, workers int) (invalid int, firstErr error) {
 	var mu sync.Mutex
 	var wg sync.WaitGroup

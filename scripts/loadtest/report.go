@@ -23,8 +23,8 @@ type result struct {
 }
 
 // run sends the warm-up and the timed requests, then verifies the kept
-// tokens' signatures. Only the timed phase's tokens are kept, so the
-// signature count matches the timed request count up to cfg.verifyLimit.
+// tokens' signatures. Only the tokens of successful timed requests are
+// kept, up to cfg.verifyLimit.
 func run(cfg *config) *result {
 	var dials atomic.Int64
 	client := newClient(cfg, &dials)
