@@ -5,6 +5,7 @@
 // every app has started, which Caddy signals through its --pingback flag,
 // and its HTTPS listeners present a certificate for every domain it
 // manages.
+//
 // Each process gets its own XDG_DATA_HOME, XDG_CONFIG_HOME and HOME, a
 // minimal environment plus [Options.Env], and the global options
 //
@@ -78,8 +79,8 @@ type Options struct {
 	// replaced by "[REDACTED]" whenever this package prints Caddy's output.
 	Secrets []string
 
-	// StartTimeout bounds the wait for Caddy to start or exit. Zero means
-	// DefaultStartTimeout.
+	// StartTimeout bounds the wait for Caddy to start or exit, and the
+	// whole command that [Run] runs. Zero means DefaultStartTimeout.
 	StartTimeout time.Duration
 }
 
