@@ -20,7 +20,8 @@ import (
 	"time"
 )
 
-// VerifyRequest asks the SDK to parse Token and check it with JwtVerifier.
+// VerifyRequest is a request to parse Token and check it with the SDK's
+// JwtVerifier.
 type VerifyRequest struct {
 	Token     string `json:"token"`
 	PublicKey string `json:"publicKey"` // standard base64 of SPKI DER
@@ -31,7 +32,7 @@ type VerifyRequest struct {
 	Now int64 `json:"now,omitempty"`
 }
 
-// VerifyResult is what the SDK read from a token.
+// VerifyResult contains the fields the SDK read from a token.
 type VerifyResult struct {
 	Valid          bool           `json:"valid"` // JwtVerifier.verifyToken
 	Identity       string         `json:"identity"`
@@ -40,10 +41,10 @@ type VerifyResult struct {
 	IssuedAt       int64          `json:"iat"`
 	ExpiresAt      int64          `json:"exp"`
 	Expired        bool           `json:"expired"`
-	Error          string         `json:"error"` // what the SDK threw, if it did
+	Error          string         `json:"error"` // message of the error the SDK threw, if any
 }
 
-// MintRequest asks the SDK's JwtGenerator for a token.
+// MintRequest is a request for a token from the SDK's JwtGenerator.
 type MintRequest struct {
 	PrivateKey     string            `json:"privateKey"` // standard base64 of PKCS#8 DER
 	AppKeyID       string            `json:"appKeyId"`
@@ -70,7 +71,7 @@ func Dir() string {
 }
 
 // Available returns nil when Node.js and the npm packages are installed, or
-// an error that says what is missing and how to install it.
+// an error that names what is missing and how to install it.
 func Available() error {
 	if _, err := exec.LookPath("node"); err != nil {
 		return errors.New("node not found on PATH")
